@@ -1,0 +1,40 @@
+"""Scalar coercion for MISP JSON, where numbers arrive as strings and booleans as ``"0"``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def to_bool(value: Any) -> bool:
+    """``True``, ``1``, ``"1"`` and ``"true"`` are true; everything else is false."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    return False
+
+
+def to_int(value: Any, default: int) -> int:
+    """An integer from an int or a numeric string; ``default`` for anything else."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return int(text)
+    return default
+
+
+def to_text(value: Any) -> str:
+    """A string, or ``""`` for null and non-scalar values."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return value if isinstance(value, str) else str(value)

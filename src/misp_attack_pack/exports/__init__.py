@@ -1,0 +1,1 @@
+"""Exports: one subpackage per output format, each reading the normalised event model."""

@@ -1,0 +1,112 @@
+"""Rule metadata: stable ids, titles, ATT&CK and TLP tags, level, author and dates."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from misp_attack_pack.attack.catalogue import Catalogue
+from misp_attack_pack.attack.resolve import TechniqueMention
+from misp_attack_pack.events.model import Event
+from misp_attack_pack.exports.indicators import single_line
+
+# Fixed namespace for rule ids: uuid5(event uuid + group) gives the same id on every export.
+RULE_ID_NAMESPACE = uuid.UUID("6f1b2c4e-5a0d-5d8e-9c61-3b7f0e2a9d41")
+
+# MISP threat levels 1 High, 2 Medium, 3 Low, 4 Undefined. An undefined level still marks a
+# known-bad indicator, so it maps to medium rather than informational.
+LEVELS = {1: "high", 2: "medium", 3: "low", 4: "medium"}
+
+TLP_SIGMA_TAGS = {
+    "clear": "tlp.clear", "green": "tlp.green", "amber": "tlp.amber",
+    "amber+strict": "tlp.amber-strict", "red": "tlp.red",
+}
+
+TITLE_LIMIT = 110
+
+# Words English titles keep in lower case; SigmaHQ's title style asks for capitals elsewhere.
+_SMALL_WORDS = frozenset(
+    "a an and as at by for from in new of on or over the through to via with without".split()
+)
+
+
+def rule_id(event: Event, group: str) -> str:
+    return str(uuid.uuid5(RULE_ID_NAMESPACE, f"{event.uuid}:{group}"))
+
+
+def title(event: Event, seen_in: str) -> str:
+    suffix = f" - Indicators in {seen_in}"
+    info = single_line(event.info or f"MISP event {event.uuid}", TITLE_LIMIT - len(suffix))
+    return title_case(f"{info}{suffix}")
+
+
+def title_case(text: str) -> str:
+    """Capitalise each lower-case word except short function words; other words stay as typed."""
+    words = text.split(" ")
+    return " ".join(
+        word[0].upper() + word[1:]
+        if word.islower() and word[0].isalpha() and (index == 0 or word not in _SMALL_WORDS)
+        else word
+        for index, word in enumerate(words)
+    )
+
+
+def description(event: Event, seen_in: str, indicator_count: int) -> str:
+    info = single_line(event.info, 300) or "(no event info)"
+    return (f"Detects {indicator_count} indicators of MISP event {event.uuid} ({info}) "
+            f"in {seen_in}.")
+
+
+def attack_tags(mentions: list[TechniqueMention], catalogue: Catalogue) -> list[str]:
+    """``attack.<tactic>`` then ``attack.t<id>`` tags, tactics in catalogue order, deduplicated."""
+    techniques = [mention.technique for mention in mentions
+                  if mention.technique is not None and mention.technique.active]
+    tactic_order = list(catalogue.tactics)
+    tactics = sorted(
+        {tactic for technique in techniques for tactic in technique.tactics
+         if tactic in catalogue.tactics},
+        key=tactic_order.index,
+    )
+    technique_ids = sorted({technique.technique_id.lower() for technique in techniques})
+    return [f"attack.{tactic}" for tactic in tactics] + [f"attack.{tid}" for tid in technique_ids]
+
+
+def tlp_tags(levels: set[str]) -> list[str]:
+    """The most restrictive TLP among the indicators of a rule: a rule is as secret as its input."""
+    order = ["red", "amber+strict", "amber", "green", "clear"]
+    for level in order:
+        if level in levels:
+            return [TLP_SIGMA_TAGS[level]]
+    return []
+
+
+def author(event: Event) -> str:
+    return single_line(event.orgc.name or event.org.name or "MISP", 100)
+
+
+def level(event: Event) -> str:
+    return LEVELS.get(event.threat_level_id, "medium")
+
+
+def dates(event: Event) -> dict[str, str]:
+    """``date`` from the event date, ``modified`` from its last change when that is later."""
+    created = _iso_date(event.date) or _timestamp_date(event.timestamp)
+    modified = _timestamp_date(event.timestamp)
+    result = {"date": created} if created else {}
+    if created and modified and modified > created:
+        result["modified"] = modified
+    return result
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return datetime.date.fromisoformat(text.strip()[:10]).isoformat()
+    except ValueError:
+        return ""
+
+
+def _timestamp_date(timestamp: int) -> str:
+    if timestamp <= 0:
+        return ""
+    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    return moment.date().isoformat()
