@@ -1,0 +1,1 @@
+"""The misp-modules contract: what the thin files under ``modules/`` hand their work to."""
