@@ -4,12 +4,12 @@ A thin shim: the work is done, and tested, in ``misp_attack_pack``.
 """
 
 from misp_attack_pack.exports.registry import FORMATS
-from misp_attack_pack.plugins.export_module import CONFIG_OPTIONS, ExportModule
+from misp_attack_pack.plugins.export_module import ExportModule
 
 _MODULE = ExportModule(FORMATS["sigma"])
 
 misperrors = {"error": "Error"}
-moduleconfig = list(CONFIG_OPTIONS)
+moduleconfig = _MODULE.config_options()
 moduleinfo = _MODULE.version()
 mispattributes = _MODULE.introspection()
 

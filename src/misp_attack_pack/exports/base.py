@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from misp_attack_pack.events.coerce import to_bool
@@ -21,15 +22,31 @@ class ExportOptions:
 
     include_non_ids: bool = False
     misp_url: str = ""
+    settings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> "ExportOptions":
-        """Read MISP's module config, where every value arrives as a string (or is absent)."""
+        """Read MISP's module config, where every value arrives as a string (or is absent).
+
+        Options only one format understands stay in ``settings``, as strings, for that format
+        to read with :meth:`setting` and :meth:`flag`.
+        """
         config = config or {}
         return cls(
             include_non_ids=to_bool(config.get("include_non_ids")),
             misp_url=str(config.get("misp_url") or "").strip().rstrip("/"),
+            settings=MappingProxyType({
+                str(key): "" if value is None else str(value) for key, value in config.items()
+            }),
         )
+
+    def setting(self, name: str, default: str = "") -> str:
+        value = self.settings.get(name, "").strip()
+        return value or default
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = self.settings.get(name, "").strip()
+        return to_bool(value) if value else default
 
     def event_reference(self, event: Event) -> str:
         if self.misp_url:

@@ -22,12 +22,25 @@ class ExportFormat:
     response_type: str
     file_extension: str
     render: Renderer
+    config_options: tuple[str, ...] = ()
 
 
 def _sigma(events: Iterable[Event], catalogue: Catalogue, options: ExportOptions):
     from misp_attack_pack.exports.sigma import export_sigma
 
     return export_sigma(events, catalogue, options)
+
+
+def _suricata(events: Iterable[Event], catalogue: Catalogue, options: ExportOptions):
+    from misp_attack_pack.exports.suricata import export_suricata
+
+    return export_suricata(events, catalogue, options)
+
+
+def _stix21(events: Iterable[Event], catalogue: Catalogue, options: ExportOptions):
+    from misp_attack_pack.exports.stix21 import export_stix21
+
+    return export_stix21(events, catalogue, options)
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -38,6 +51,22 @@ FORMATS: dict[str, ExportFormat] = {
         response_type="application/yaml",
         file_extension="yml",
         render=_sigma,
+    ),
+    "suricata": ExportFormat(
+        name="suricata",
+        module_name="attack_suricata_export",
+        description="Suricata 7 rules with ATT&CK metadata, stable sids and exact host matching",
+        response_type="text/plain",
+        file_extension="rules",
+        render=_suricata,
+    ),
+    "stix21": ExportFormat(
+        name="stix21",
+        module_name="attack_stix21_export",
+        description="STIX 2.1 bundle with indicators linked to ATT&CK attack patterns and TLP",
+        response_type="application/json",
+        file_extension="json",
+        render=_stix21,
     ),
 }
 

@@ -30,6 +30,10 @@ class ExportModule:
     def __init__(self, export_format: ExportFormat) -> None:
         self.export_format = export_format
 
+    def config_options(self) -> list[str]:
+        """Option names MISP turns into ``Plugin.Export_<module>_<option>`` settings."""
+        return list(dict.fromkeys(CONFIG_OPTIONS + list(self.export_format.config_options)))
+
     def introspection(self) -> dict[str, Any]:
         return {
             "responseType": self.export_format.response_type,
@@ -46,7 +50,7 @@ class ExportModule:
             "module-type": ["export"],
             "name": self.export_format.module_name,
             "require_standard_format": True,
-            "config": list(CONFIG_OPTIONS),
+            "config": self.config_options(),
             "requirements": ["misp-attack-pack"],
             "features": self.export_format.description,
             "references": [],
