@@ -85,7 +85,7 @@ class ExportModule:
 
         config = request.get("config") if isinstance(request.get("config"), dict) else {}
         try:
-            events = load_events(request["data"])
+            events = load_events({"config": config, "data": request["data"]})
             catalogue = load_catalogue(_catalogue_sources(config))
         except (EventFormatError, CatalogueSourceError) as error:
             return {"error": str(error)}
