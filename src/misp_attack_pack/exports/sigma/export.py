@@ -22,14 +22,12 @@ from misp_attack_pack.exports.sigma import metadata
 from misp_attack_pack.exports.sigma.collect import Collection, collect
 from misp_attack_pack.exports.sigma.detection import RuleDraft
 from misp_attack_pack.exports.sigma.logsources import LOG_SOURCES
+from misp_attack_pack.exports.sigma.render import render_documents
 from misp_attack_pack.findings import Finding
 
 LOG = logging.getLogger(__name__)
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RULE_KEY_ORDER = ("title", "id", "status", "description", "references", "author", "date",
-                   "modified", "tags", "logsource", "detection", "falsepositives", "level")
 
 
 def export_sigma(events: Iterable[Event], catalogue: Catalogue,
@@ -50,7 +48,7 @@ def export_sigma(events: Iterable[Event], catalogue: Catalogue,
         LOG.info("event %s: %d Sigma rules from %d indicators", event.uuid,
                  len(event_documents), collection.routed)
 
-    content = _header(summary, findings) + _render(documents)
+    content = _header(summary, findings) + render_documents(documents)
     skipped = sum(1 for finding in findings if finding.rule_id.endswith("skipped-indicator"))
     return ExportResult(content=content.encode("utf-8"), findings=findings,
                         exported=summary.indicators, skipped=skipped,
@@ -184,17 +182,3 @@ def _header(summary: _Summary, findings: list[Finding]) -> str:
         lines.append(f"attribute types without a Sigma log source: {listed}")
     lines += [finding.one_line() for finding in findings]
     return "".join(f"# {single_line(line, 400)}\n" for line in lines)
-
-
-def _render(documents: list[dict]) -> str:
-    rendered = [
-        yaml.dump(_ordered(document), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                  width=4096, default_flow_style=False)
-        for document in documents
-    ]
-    return "".join(f"---\n{text}" for text in rendered)
-
-
-def _ordered(rule: dict) -> dict:
-    known = {key: rule[key] for key in _RULE_KEY_ORDER if key in rule}
-    return {**known, **{key: value for key, value in rule.items() if key not in known}}
