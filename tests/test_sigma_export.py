@@ -252,3 +252,36 @@ def test_real_events_validate_against_the_attack_v19_catalogue(galaxy_catalogue,
                         ExportOptions(include_non_ids=True)).content.decode()
 
     assert _validation_problems(text, galaxy_catalogue) == []
+
+
+def test_hostile_event_still_gives_parseable_valid_rules(catalogue):
+    event = _event([
+        _attribute("user-agent", 'Mozilla "quoted"\nsecond line\ttab', "h-1"),
+        _attribute("user-agent", "x" * 5000, "h-2"),
+        _attribute("domain", "bücher.example", "h-3"),
+        _attribute("url", "http://evil.example/a;b\"c?d=*&e=\\", "h-4"),
+        _attribute("filename", "--- # not a comment: really", "h-5"),
+        _attribute("domain", "y" * (2 << 20), "h-6"),
+        _attribute("mutex", "Global\\evil", "h-7"),
+    ])
+    event["Event"]["info"] = 'Info with "quotes"\n---\n# and a fake document'
+
+    result = export_sigma(load_events(event), catalogue)
+    text = result.content.decode()
+    rules = _by_category([doc for doc in yaml.safe_load_all(text) if doc])
+
+    proxy = rules["proxy"]["detection"]
+    assert proxy["selection_useragent_1"] == {
+        "c-useragent|re": '^Mozilla \\"quoted\\"\\x0asecond line\\x09tab$'}
+    assert proxy["selection_useragent_2"] == {"c-useragent": "x" * 5000}
+    assert proxy["selection_url_1"]["c-uri|re"] == '/a;b\\"c\\?d=\\*\\&e=\\\\$'
+    assert rules["dns_query"]["detection"]["selection_domain"] == {
+        "QueryName": "xn--bcher-kva.example"}
+    assert rules["file_event"]["detection"]["selection_filename"] == {
+        "TargetFilename|endswith": "\\\\--- # not a comment: really"}
+    assert [f.rule_id for f in result.findings] == ["attribute.value"]
+    assert "is 2097152 characters, over the limit" in result.findings[0].message
+    assert "attribute types without a Sigma log source: mutex x1" in text
+    assert rules["proxy"]["title"] == (
+        'Info with "Quotes" --- # and a Fake Document - Indicators in Proxy Logs')
+    assert _validation_problems(text, catalogue) == []

@@ -8,6 +8,7 @@ pointer of their source so a finding can point an analyst at the element in the 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -24,18 +25,24 @@ class Tag:
 
     def parts(self) -> tuple[str, str, str]:
         """Return ``(namespace, predicate, value)``; a tag without a colon has only a predicate."""
-        match = _TAG_PARTS.match(self.name.strip())
-        if match is None:
-            return "", self.name.strip(), ""
-        return (
-            match.group("namespace").strip(),
-            match.group("predicate").strip(),
-            (match.group("value") or "").strip(),
-        )
+        return _split_tag(self.name)
 
     @property
     def namespace(self) -> str:
         return self.parts()[0].lower()
+
+
+@functools.lru_cache(maxsize=8192)
+def _split_tag(name: str) -> tuple[str, str, str]:
+    """Tag names repeat across attributes, so each distinct name is parsed once."""
+    match = _TAG_PARTS.match(name.strip())
+    if match is None:
+        return "", name.strip(), ""
+    return (
+        match.group("namespace").strip(),
+        match.group("predicate").strip(),
+        (match.group("value") or "").strip(),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from misp_attack_pack.attack.resolve import EventTechniques
 from misp_attack_pack.events.model import Attribute, Event, MispObject
 from misp_attack_pack.exports import indicators
-from misp_attack_pack.exports.base import ExportOptions, attribute_tlp, is_detection_candidate
+from misp_attack_pack.exports.base import ExportOptions, is_detection_candidate, tlp_level
 from misp_attack_pack.exports.sigma import logsources as ls
 from misp_attack_pack.exports.sigma.detection import RuleDraft
 from misp_attack_pack.findings import Finding
@@ -54,6 +54,7 @@ def collect(event: Event, techniques: EventTechniques, options: ExportOptions) -
 class _Router:
     def __init__(self, event: Event, techniques: EventTechniques, collection: Collection) -> None:
         self.event = event
+        self.event_tlp = tlp_level(event.tags)
         self.techniques = techniques
         self.collection = collection
 
@@ -107,7 +108,7 @@ class _Router:
         if draft is None:
             draft = self.collection.drafts[logsource.key] = RuleDraft(logsource)
         draft.add_techniques(self.techniques.own_and_object(attribute))
-        level = attribute_tlp(attribute, self.event)
+        level = (tlp_level(attribute.tags) if attribute.tags else "") or self.event_tlp
         if level:
             draft.tlp_levels.add(level)
         return draft

@@ -41,14 +41,27 @@ def title(event: Event, seen_in: str) -> str:
 
 
 def title_case(text: str) -> str:
-    """Capitalise each lower-case word except short function words; other words stay as typed."""
-    words = text.split(" ")
+    """Capitalise lower-case words except short function words, as SigmaHQ titles read.
+
+    Words holding ``.``, ``/`` or ``_`` (domains, paths, identifiers) are left as typed.
+    """
     return " ".join(
-        word[0].upper() + word[1:]
-        if word.islower() and word[0].isalpha() and (index == 0 or word not in _SMALL_WORDS)
-        else word
-        for index, word in enumerate(words)
+        _capitalised(word) if _wants_capital(word, index) else word
+        for index, word in enumerate(text.split(" "))
     )
+
+
+def _wants_capital(word: str, index: int) -> bool:
+    if not word.islower() or any(mark in word for mark in "./_"):
+        return False
+    return index == 0 or word not in _SMALL_WORDS
+
+
+def _capitalised(word: str) -> str:
+    for position, character in enumerate(word):
+        if character.isalpha():
+            return word[:position] + character.upper() + word[position + 1:]
+    return word
 
 
 def description(event: Event, seen_in: str, indicator_count: int) -> str:
