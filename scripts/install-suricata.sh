@@ -38,7 +38,13 @@ if suricata_is_recent; then
 fi
 
 # --- 2. Preconditions: root and Debian. -------------------------------------
-[[ ${EUID:-$(id -u)} -eq 0 ]] || die "must run as root (it edits APT sources and installs packages)"
+if [[ ${EUID:-$(id -u)} -ne 0 ]]; then
+    # A developer's machine: ask for the rights apt needs rather than failing outright.
+    command -v sudo >/dev/null 2>&1 \
+        || die "must run as root (it edits APT sources and installs packages)"
+    exec sudo -- bash "$0" "$@" \
+        || die "must run as root or with sudo rights (it edits APT sources and installs packages)"
+fi
 [[ -r /etc/os-release ]] || die "/etc/os-release not found; this script only supports Debian"
 # Read in a subshell so os-release's variables do not leak into ours.
 # shellcheck source=/dev/null
