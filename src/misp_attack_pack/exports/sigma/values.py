@@ -1,9 +1,10 @@
 """Sigma value encoding: every indicator stays literal in every backend.
 
 In a Sigma string ``*`` and ``?`` are wildcards and ``\\`` escapes them. pySigma's core
-validators flag escaped wildcards and control characters, so a value holding either is
-written as an anchored regular expression instead (``|re``), which all major backends and the
-validators accept. Other values only need their backslashes doubled.
+validators flag escaped wildcards, control characters and numbers written as strings, so a
+value holding any of them (a user agent of only digits exists in the wild) is written as an
+anchored regular expression instead (``|re``), which all major backends and the validators
+accept. Other values only need their backslashes doubled.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def literal(field: str, value: str, position: str = "") -> SigmaMatch:
     Values that contain wildcard or control characters become regular expressions with the
     same meaning.
     """
-    if _NEEDS_REGEX.search(value):
+    if _NEEDS_REGEX.search(value) or value.isdigit():
         return SigmaMatch(field, "re", _regex_for(value, position))
     return SigmaMatch(field, position, escape(value))
 
