@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import IN_CI, REPO_ROOT, SHARED_DATA, shared_path
+from conftest import IN_CI, SHARED_DATA, shared_path
 from misp_attack_pack.sigma_runtime import sigmahq_data_dir
 
 SIGMAHQ_DATA = sigmahq_data_dir()
