@@ -281,7 +281,7 @@ def _tags(container: dict, keys: tuple[str, ...]) -> tuple[Tag, ...]:
     seen: dict[str, Tag] = {}
     for key in keys:
         entries = container.get(key)
-        if not isinstance(entries, list):
+        if not entries or not isinstance(entries, list):
             continue
         for entry in entries:
             if isinstance(entry, dict) and isinstance(entry.get("Tag"), dict):
@@ -304,7 +304,7 @@ def _tag(entry: Any) -> Tag | None:
 
 
 def _galaxies(raw: Any) -> tuple[GalaxyCluster, ...]:
-    if not isinstance(raw, list):
+    if not raw or not isinstance(raw, list):
         return ()
     clusters = []
     for galaxy in raw:
