@@ -3,28 +3,16 @@
 A thin shim: the work is done, and tested, in ``misp_attack_pack``.
 """
 
-from misp_attack_pack.exports.registry import FORMATS
-from misp_attack_pack.plugins.export_module import ExportModule
+from misp_attack_pack.plugins.export_module import module_for
 
-_MODULE = ExportModule(FORMATS["sigma"])
+_MODULE = module_for("sigma")
 
 misperrors = {"error": "Error"}
 moduleconfig = _MODULE.config_options()
 moduleinfo = _MODULE.version()
 mispattributes = _MODULE.introspection()
 
-
-def handler(q=False):
-    return _MODULE.handler(q)
-
-
-def dict_handler(request=None):
-    return _MODULE.dict_handler(request)
-
-
-def introspection():
-    return _MODULE.introspection()
-
-
-def version():
-    return _MODULE.version()
+handler = _MODULE.handler
+dict_handler = _MODULE.dict_handler
+introspection = _MODULE.introspection
+version = _MODULE.version

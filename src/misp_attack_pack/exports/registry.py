@@ -59,6 +59,7 @@ FORMATS: dict[str, ExportFormat] = {
         response_type="text/plain",
         file_extension="rules",
         render=_suricata,
+        config_options=("flavour", "sid_range", "keep_warninglisted", "classtype"),
     ),
     "stix21": ExportFormat(
         name="stix21",

@@ -17,7 +17,7 @@ from misp_attack_pack import __version__
 from misp_attack_pack.attack.sources import CatalogueSourceError, load_catalogue
 from misp_attack_pack.events.loader import EventFormatError, load_events, parse_json
 from misp_attack_pack.exports.base import ExportOptions
-from misp_attack_pack.exports.registry import ExportFormat
+from misp_attack_pack.exports.registry import ExportFormat, export_format
 
 LOG = logging.getLogger(__name__)
 
@@ -99,3 +99,8 @@ class ExportModule:
 def _catalogue_sources(config: dict) -> tuple[str, ...]:
     path = str(config.get("attack_catalogue") or "").strip()
     return (path,) if path else ()
+
+
+def module_for(format_name: str) -> ExportModule:
+    """The export module of a registered format, for a shim under ``modules/export_mod``."""
+    return ExportModule(export_format(format_name))
