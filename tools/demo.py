@@ -101,7 +101,7 @@ def run_validation(event: dict, out_dir: Path) -> list[Path]:
         service = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         base_url = f"http://127.0.0.1:{port}"
-        wait_for(f"{base_url}/health", service)
+        wait_for(f"{base_url}/health", service, headers={"Authorization": "demo-partner-key"})
         report = post_json(f"{base_url}/validate", event,
                            headers={"Authorization": "demo-cti-key"}, accept_errors=True)
         path = out_dir / "validation-report.json"
@@ -120,21 +120,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 120,
+             headers: dict | None = None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"server exited early (code {process.returncode}); see out/*.log")
         try:
-            get_json(url)
+            get_json(url, headers)
             return
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"{url} did not answer within {seconds}s")
 
 
-def get_json(url: str):
-    with urllib.request.urlopen(url, timeout=30) as response:
+def get_json(url: str, headers: dict | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
 
