@@ -55,9 +55,11 @@ def _value(rng: random.Random, index: int) -> tuple[str, str, str]:
     choice = index % 9
     host = f"h{index}-{rng.randrange(10**6)}.example-{index % 97}.com"
     if choice == 0:
-        return "ip-dst", "Network activity", f"203.{index % 256}.{(index // 256) % 256}.{rng.randrange(1, 255)}"
+        octets = f"{index % 256}.{(index // 256) % 256}.{rng.randrange(1, 255)}"
+        return "ip-dst", "Network activity", f"203.{octets}"
     if choice == 1:
-        return "ip-dst|port", "Network activity", f"198.51.{index % 256}.{rng.randrange(1, 255)}|{rng.randrange(1024, 65535)}"
+        address = f"198.51.{index % 256}.{rng.randrange(1, 255)}"
+        return "ip-dst|port", "Network activity", f"{address}|{rng.randrange(1024, 65535)}"
     if choice == 2:
         return "domain", "Network activity", host
     if choice == 3:

@@ -22,7 +22,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def shared_path(*parts: str) -> Path:
-    """A path in ../shared/data; skips the test where it is missing, fails in CI where it is not."""
+    """A path in ../shared/data; skips the test where it is missing, and fails in CI."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
         message = f"{path} is missing: the shared test data sits beside the repository"

@@ -82,7 +82,8 @@ def test_attribute_level_attack_adds_to_the_event_level(catalogue):
     assert _ids(result.own_and_object(event.attributes[0])) == ["T1071.004"]
 
 
-_GALAXY_TAG_ID = re.compile(r'misp-galaxy:mitre-[a-z-]*attack-pattern=\\?"[^"\\]*?- (T\d{4}(?:\.\d{3})?)')
+_GALAXY_TAG_ID = re.compile(
+    r'misp-galaxy:mitre-[a-z-]*attack-pattern=\\?"[^"\\]*?- (T\d{4}(?:\.\d{3})?)')
 
 
 @pytest.mark.parametrize("path", event_params())

@@ -160,7 +160,8 @@ def test_bad_values_are_skipped_reported_and_the_rest_exported(catalogue):
 
     assert [rule["detection"]["selection_domain"] for rule in rules] == [
         {"QueryName": "good.example.com"}]
-    skipped = {f.uuid: f.message for f in result.findings if f.rule_id.endswith("skipped-indicator")}
+    skipped = {f.uuid: f.message for f in result.findings
+               if f.rule_id.endswith("skipped-indicator")}
     assert skipped == {
         "bad-ip": "ip-dst skipped: '999.1.1.1' is not an IP address or CIDR network",
         "bad-domain": "domain skipped: 'bad domain\\nwith newline' is not a valid host name",

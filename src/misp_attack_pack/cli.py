@@ -83,7 +83,8 @@ def _run_export(args: argparse.Namespace) -> int:
         print(f"misp-attack-pack: {error}", file=sys.stderr)
         return EXIT_USAGE
 
-    result = export_format(args.format).render(events, catalogue, ExportOptions.from_config(config))
+    options = ExportOptions.from_config(config)
+    result = export_format(args.format).render(events, catalogue, options)
     _write_output(args.output, result.content)
     LOG.info("exported %d indicators, skipped %d", result.exported, result.skipped)
     return EXIT_OK

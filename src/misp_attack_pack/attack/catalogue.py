@@ -107,7 +107,9 @@ class Catalogue:
         """The technique an id stands for today, following ``revoked-by`` links."""
         technique = self.technique(technique_id)
         seen: set[str] = set()
-        while technique is not None and technique.replaced_by and technique.technique_id not in seen:
+        while technique is not None and technique.replaced_by:
+            if technique.technique_id in seen:
+                break
             seen.add(technique.technique_id)
             successor = self.technique(technique.replaced_by)
             if successor is None:

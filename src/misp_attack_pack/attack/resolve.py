@@ -58,15 +58,14 @@ class EventTechniques:
 
     def for_attribute(self, attribute: Attribute) -> tuple[TechniqueMention, ...]:
         """Event-level techniques, then the object's, then the attribute's own."""
-        own = self.by_attribute.get(attribute.uuid or attribute.pointer, ())
-        from_object = self.by_object.get(attribute.object_uuid, ()) if attribute.object_uuid else ()
-        return _unique(self.event_level + from_object + own)
+        return _unique(self.event_level + self.own_and_object(attribute))
 
     def own_and_object(self, attribute: Attribute) -> tuple[TechniqueMention, ...]:
         """Only what the attribute or its object say, without the event-wide mentions."""
         own = self.by_attribute.get(attribute.uuid or attribute.pointer, ())
-        from_object = self.by_object.get(attribute.object_uuid, ()) if attribute.object_uuid else ()
-        return _unique(from_object + own)
+        if not attribute.object_uuid:
+            return own
+        return _unique(self.by_object.get(attribute.object_uuid, ()) + own)
 
     def all_mentions(self) -> tuple[TechniqueMention, ...]:
         mentions = list(self.event_level)
@@ -134,7 +133,8 @@ class _Resolver:
 
     def from_attack_pattern_object(self, misp_object: MispObject) -> tuple[TechniqueMention, ...]:
         """An ``attack-pattern`` object names ATT&CK in ``id`` or CAPEC; only ATT&CK counts."""
-        ids = [value for value in misp_object.values_of("id") if _ID_ANYWHERE.fullmatch(value.strip())]
+        ids = [value for value in misp_object.values_of("id")
+               if _ID_ANYWHERE.fullmatch(value.strip())]
         names = misp_object.values_of("name")
         if ids:
             return tuple(
@@ -166,7 +166,8 @@ class _Resolver:
             technique = self.catalogue.current(written_id)
             if technique is None:
                 self._report("attack.unknown-technique",
-                             f"technique {written_id} is not in the ATT&CK catalogue", pointer, uuid)
+                             f"technique {written_id} is not in the ATT&CK catalogue",
+                             pointer, uuid)
             elif technique.technique_id != written_id:
                 self._report("attack.revoked-technique",
                              f"technique {written_id} is revoked; replaced by "

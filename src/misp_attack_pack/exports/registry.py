@@ -47,7 +47,7 @@ FORMATS: dict[str, ExportFormat] = {
     "sigma": ExportFormat(
         name="sigma",
         module_name="attack_sigma_export",
-        description="Sigma rules per log source, tagged with the event's ATT&CK techniques and TLP",
+        description="Sigma rules per log source, tagged with the event's ATT&CK and TLP",
         response_type="application/yaml",
         file_extension="yml",
         render=_sigma,

@@ -52,7 +52,7 @@ def validate_sigma_text(text: str, catalogue: Catalogue,
     collection = SigmaCollection.from_yaml(text)
     validators = {
         name: validator for name, validator in _installed_validators().items()
-        if name not in skip and (with_sigmahq_data or validator.__module__ not in _NEEDS_SIGMAHQ_DATA)
+        if name not in skip and _runnable(validator, with_sigmahq_data)
     }
     issues = SigmaValidator(validators.values()).validate_rules(collection.rules)
     return [_issue(issue) for issue in issues]
@@ -62,7 +62,11 @@ def validator_names(catalogue: Catalogue) -> list[str]:
     """The validators that :func:`validate_sigma_text` runs on this machine."""
     with_sigmahq_data = configure_offline(catalogue)
     return sorted(name for name, validator in _installed_validators().items()
-                  if with_sigmahq_data or validator.__module__ not in _NEEDS_SIGMAHQ_DATA)
+                  if _runnable(validator, with_sigmahq_data))
+
+
+def _runnable(validator, with_sigmahq_data: bool) -> bool:
+    return with_sigmahq_data or validator.__module__ not in _NEEDS_SIGMAHQ_DATA
 
 
 @functools.lru_cache(maxsize=1)

@@ -39,8 +39,9 @@ class RuleDraft:
 
     def add(self, bucket: str, value, attribute: Attribute) -> None:
         self.values.setdefault(bucket, {})[value] = None
-        if attribute.uuid and (not self.attribute_uuids or self.attribute_uuids[-1] != attribute.uuid):
-            self.attribute_uuids.append(attribute.uuid)
+        uuids = self.attribute_uuids
+        if attribute.uuid and (not uuids or uuids[-1] != attribute.uuid):
+            uuids.append(attribute.uuid)
 
     def add_techniques(self, mentions: tuple[TechniqueMention, ...]) -> None:
         for mention in mentions:
@@ -54,7 +55,8 @@ class RuleDraft:
         builder = _DETECTIONS[self.logsource.key]
         selections = builder(self.values)
         detection: dict = {name: items for name, items in selections if items}
-        detection["condition"] = "1 of selection_*" if len(detection) > 1 else next(iter(detection))
+        only = next(iter(detection))
+        detection["condition"] = "1 of selection_*" if len(detection) > 1 else only
         return detection
 
 

@@ -85,7 +85,7 @@ def attack_tags(mentions: list[TechniqueMention], catalogue: Catalogue) -> list[
 
 
 def tlp_tags(levels: set[str]) -> list[str]:
-    """The most restrictive TLP among the indicators of a rule: a rule is as secret as its input."""
+    """The most restrictive TLP among a rule's indicators: a rule is as secret as its input."""
     order = ["red", "amber+strict", "amber", "green", "clear"]
     for level in order:
         if level in levels:

@@ -29,7 +29,7 @@ class SigmaMatch:
 
 
 def literal(field: str, value: str, position: str = "") -> SigmaMatch:
-    """Match ``value`` literally; ``position`` is ``""`` (whole value), ``endswith`` or ``contains``.
+    """Match ``value`` literally; ``position`` is ``""`` (whole value), ``endswith``, ``contains``.
 
     Values that contain wildcard or control characters become regular expressions with the
     same meaning.
