@@ -68,6 +68,7 @@ FORMATS: dict[str, ExportFormat] = {
         response_type="application/json",
         file_extension="json",
         render=_stix21,
+        config_options=("include_observables",),
     ),
 }
 
