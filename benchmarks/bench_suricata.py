@@ -1,8 +1,9 @@
 """Suricata export throughput on generated events, against ``orjson.loads`` of the same bytes.
 
 The 100,000-indicator cases (ids starting with ``100k``) take the most time, up to a minute
-each on a shared 2-core machine; ``-k 10k`` runs only the small ones. The warninglist index is built once per process (a few
-seconds) before anything is timed, as the module server does on its first request.
+each on a shared 2-core machine; ``-k 10k`` runs only the small ones. The warninglist index is
+built once per process (a few seconds) before anything is timed, as the module server does
+when it loads the module.
 """
 
 from __future__ import annotations

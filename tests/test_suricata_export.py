@@ -312,6 +312,14 @@ def test_hostname_lists_match_subdomains_and_cidr_lists_match_contained_networks
     assert index.lookup("ip-dst", "ip-dst", "11.0.0.1") == []
 
 
+def test_substring_lists_match_whatever_the_case_of_the_value():
+    lists = shared_lists_dir()
+    index = build_index([lists / "automated-malware-analysis" / "list.json"])
+
+    assert index.lookup("url", "url", "HTTPS://APP.ANY.RUN/tasks/5f1c") == [
+        "List of known domains used by automated malware analysis services & security vendors"]
+
+
 def shared_lists_dir():
     import pymispwarninglists
 

@@ -15,6 +15,7 @@ RFC1918 = "List of RFC 1918 CIDR blocks"
 VPN_PROVIDERS = ("Specialized list of vpn-ipv4 addresses belonging to common VPN providers "
                  "and datacenters")
 TRANCO = "Top 1,000,000 most-used sites from Tranco"
+GOOGLE = "List of known google domains"
 
 
 def _matches(kind: str, value: str) -> list[str]:
@@ -41,6 +42,22 @@ def test_benign_values_are_found_on_their_list(kind, value, listed):
 ])
 def test_values_on_no_list_match_nothing(kind, value):
     assert _matches(kind, value) == []
+
+
+def test_string_entries_written_with_a_leading_dot_cover_their_subdomains():
+    # The Google list holds ".google.ad", not mail.google.ad itself.
+    assert GOOGLE in _matches("domain", "mail.google.ad")
+
+
+def test_a_network_is_on_a_cidr_list_only_when_the_list_holds_all_of_it():
+    assert RFC1918 in _matches("ip-dst", "10.1.0.0/16")
+    assert _matches("ip-dst", "10.0.0.0/4") == []
+
+
+def test_the_validators_and_the_suricata_export_share_one_index():
+    from misp_attack_pack.exports.suricata.warninglists import bundled_index
+
+    assert bundled_index().index is warninglist_index().index
 
 
 def test_a_list_applies_only_to_its_matching_attribute_types():

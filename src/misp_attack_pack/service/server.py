@@ -80,12 +80,12 @@ def warm_caches(settings: ServiceConfig) -> None:
     """Build what the first request would otherwise wait for."""
     from misp_attack_pack.attack.sources import load_catalogue
     from misp_attack_pack.validators.misp_data import describe_types, schema_validator
-    from misp_attack_pack.validators.warninglists import warninglist_index
+    from misp_attack_pack.warninglists import bundled_index
 
     policy = settings.policy
     load_catalogue(policy.attack_catalogue)
     schema_validator(policy.schema_variant)
     describe_types()
     if policy.runs("warninglists"):
-        warninglist_index()
+        bundled_index()
     LOG.info("caches warm for policy %r", policy.name)

@@ -17,7 +17,7 @@ from misp_attack_pack.exports.indicators import IndicatorError
 from misp_attack_pack.exports.suricata.draft import RuleDraft
 from misp_attack_pack.exports.suricata.objects import COMBINED_OBJECTS, object_rules
 from misp_attack_pack.exports.suricata.templates import drafts_for
-from misp_attack_pack.exports.suricata.warninglists import WarninglistIndex
+from misp_attack_pack.exports.suricata.warninglists import SuricataWarninglists
 from misp_attack_pack.findings import Finding
 
 PASSTHROUGH_TYPES = frozenset({"snort", "suricata"})
@@ -46,7 +46,7 @@ class Collection:
 
 
 def collect(event: Event, options: ExportOptions,
-            warninglists: WarninglistIndex | None) -> Collection:
+            warninglists: SuricataWarninglists | None) -> Collection:
     collection = Collection()
     used: set[str] = set()
     seen: set[tuple] = set()
@@ -77,8 +77,8 @@ def skipped(attribute: Attribute, reason: str) -> Finding:
                    attribute.uuid)
 
 
-def _route(collection: Collection, attribute: Attribute, warninglists: WarninglistIndex | None,
-           seen: set[tuple]) -> None:
+def _route(collection: Collection, attribute: Attribute,
+           warninglists: SuricataWarninglists | None, seen: set[tuple]) -> None:
     if attribute.type in PASSTHROUGH_TYPES:
         collection.passthrough.append(attribute)
         return
@@ -94,8 +94,8 @@ def _route(collection: Collection, attribute: Attribute, warninglists: Warningli
     _keep(collection, drafts, warninglists, seen)
 
 
-def _keep(collection: Collection, drafts: list[RuleDraft], warninglists: WarninglistIndex | None,
-          seen: set[tuple]) -> None:
+def _keep(collection: Collection, drafts: list[RuleDraft],
+          warninglists: SuricataWarninglists | None, seen: set[tuple]) -> None:
     """Add drafts unless every indicator they match is warninglisted, or they repeat one."""
     for draft in drafts:
         hits = _warninglist_hits(draft, warninglists)
@@ -112,7 +112,7 @@ def _keep(collection: Collection, drafts: list[RuleDraft], warninglists: Warning
         collection.drafts.append(draft)
 
 
-def _warninglist_hits(draft: RuleDraft, warninglists: WarninglistIndex | None
+def _warninglist_hits(draft: RuleDraft, warninglists: SuricataWarninglists | None
                       ) -> list[WarninglistHit] | None:
     """The hits when all of the draft's indicators are warninglisted, else ``None``.
 

@@ -33,7 +33,7 @@ from misp_attack_pack.exports.suricata.collect import (
 )
 from misp_attack_pack.exports.suricata.draft import RuleDraft
 from misp_attack_pack.exports.suricata.templates import rule_key
-from misp_attack_pack.exports.suricata.warninglists import WarninglistIndex, bundled_index
+from misp_attack_pack.exports.suricata.warninglists import SuricataWarninglists, bundled_index
 from misp_attack_pack.findings import Finding
 
 LOG = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def export_suricata(events: Iterable[Event], catalogue: Catalogue,
                         skipped_by_reason=by_reason)
 
 
-def _warninglists(event: Event) -> WarninglistIndex | None:
+def _warninglists(event: Event) -> SuricataWarninglists | None:
     if not event.attributes and not event.objects:
         return None
     return bundled_index()
