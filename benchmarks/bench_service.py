@@ -126,13 +126,13 @@ def test_service_validation_one_client(benchmark, service, events, size):
 
 
 @pytest.mark.parametrize("size", ["small", "large"])
-def test_service_validation_under_concurrent_load(benchmark, service, events, size):
+def test_service_validation_under_concurrent_load(benchmark, summarise, service, events, size):
     benchmark.group = f"load-{size}"
     figures = benchmark.pedantic(_load, args=(service, events[size], LOAD[size]), rounds=1,
                                  iterations=1)
 
     benchmark.extra_info.update(figures)
-    print(f"\n{size}: {figures}")
+    summarise(f"service /validate under load, {size} event", figures)
     assert figures["failed"] == 0
 
 

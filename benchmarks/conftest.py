@@ -56,6 +56,16 @@ def report(benchmark):
     return record
 
 
+@pytest.fixture
+def summarise():
+    """Add a benchmark's own figures to the summary table printed at the end of the run."""
+
+    def add(name: str, figures: dict) -> None:
+        _RESULTS.append({"name": name, **figures})
+
+    return add
+
+
 def pytest_terminal_summary(terminalreporter):
     if not _RESULTS:
         return
