@@ -1,4 +1,7 @@
 # misp-modules with the pack's modules, listening on all interfaces of the container.
+# The validation service runs from the same image:
+#   docker run -p 8750:8750 -v $PWD/service.yaml:/etc/misp-attack-pack/service.yaml IMAGE \
+#     misp-attack-pack serve --host 0.0.0.0 --port 8750 --config /etc/misp-attack-pack/service.yaml
 FROM python:3.11-slim
 
 ENV PIP_NO_CACHE_DIR=1 \
@@ -18,5 +21,5 @@ RUN python -m pip install --upgrade pip \
     && useradd --system --home-dir /opt/misp-attack-pack misp-modules
 
 USER misp-modules
-EXPOSE 6666
+EXPOSE 6666 8750
 CMD ["misp-modules", "-c", "/opt/misp-attack-pack/modules", "-l", "0.0.0.0", "-p", "6666"]
