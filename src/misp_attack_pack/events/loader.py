@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 import orjson
 
+from misp_attack_pack.errors import FieldError
 from misp_attack_pack.events.coerce import to_bool, to_int, to_text
 from misp_attack_pack.events.model import (
     Attribute,
@@ -35,13 +36,8 @@ MAX_VALUE_LENGTH = 1 << 20
 _EVENT_KEYS = ("info", "Attribute", "Object", "uuid")
 
 
-class EventFormatError(ValueError):
+class EventFormatError(FieldError):
     """The input holds no readable MISP event. ``field`` names the offending element."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 def parse_json(raw: bytes | str) -> Any:

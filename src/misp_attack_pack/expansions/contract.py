@@ -23,6 +23,7 @@ import orjson
 from misp_attack_pack import __version__
 from misp_attack_pack.attack.catalogue import Catalogue
 from misp_attack_pack.attack.sources import CatalogueSourceError, load_catalogue
+from misp_attack_pack.errors import FieldError
 
 LOG = logging.getLogger(__name__)
 
@@ -30,13 +31,8 @@ LOG = logging.getLogger(__name__)
 INHERIT_DISTRIBUTION = "5"
 
 
-class ExpansionError(ValueError):
+class ExpansionError(FieldError):
     """A request or attribute value the module cannot expand; ``field`` says which part."""
-
-    def __init__(self, field_name: str, reason: str) -> None:
-        super().__init__(f"{field_name}: {reason}")
-        self.field = field_name
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

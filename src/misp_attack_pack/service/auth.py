@@ -17,6 +17,8 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
+from misp_attack_pack.errors import FieldError
+
 ROLE_PERMISSIONS = {
     "partner": frozenset({"health", "policy"}),
     "cti": frozenset({"health", "policy", "validate", "export"}),
@@ -25,13 +27,8 @@ _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 _CACHE_LIMIT = 256
 
 
-class KeyConfigError(ValueError):
+class KeyConfigError(FieldError):
     """A configured key entry is unusable; ``field`` says which one."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

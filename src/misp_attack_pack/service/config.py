@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from misp_attack_pack.errors import FieldError
 from misp_attack_pack.service.auth import ROLE_PERMISSIONS, ApiKey, KeyConfigError, check_hash
 from misp_attack_pack.validators.policy import Policy, default_policy, load_policy
 
@@ -20,13 +21,10 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_MAX_JSON_DEPTH = 64
 
 
-class ConfigError(ValueError):
+class ConfigError(FieldError):
     """The configuration cannot be used; ``field`` names the offending key."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"service configuration {field}: {reason}")
-        self.field = field
-        self.reason = reason
+    subject = "service configuration"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from misp_attack_pack.errors import FieldError
 from misp_attack_pack.findings import Severity
 
 LOG = logging.getLogger(__name__)
@@ -29,13 +30,10 @@ DISTRIBUTION_NAMES = {
 RULE_FAMILIES = ("schema", "tags", "objects", "values", "attack", "warninglists", "workflow")
 
 
-class PolicyError(ValueError):
+class PolicyError(FieldError):
     """The policy file cannot be used; ``field`` is the dotted path of the offending key."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"policy {field}: {reason}")
-        self.field = field
-        self.reason = reason
+    subject = "policy"
 
 
 @dataclass(frozen=True, slots=True)
