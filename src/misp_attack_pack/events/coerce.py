@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -38,3 +39,31 @@ def to_text(value: Any) -> str:
     if value is None or isinstance(value, (dict, list)):
         return ""
     return value if isinstance(value, str) else str(value)
+
+
+def calendar_date(text: str) -> datetime.date | None:
+    """The day of a MISP ``date`` (``YYYY-MM-DD``, possibly followed by a time); else ``None``."""
+    try:
+        return datetime.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def utc_moment(timestamp: int) -> datetime.datetime | None:
+    """A MISP epoch ``timestamp`` in UTC; ``None`` for zero or negative values."""
+    if timestamp <= 0:
+        return None
+    return datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+
+
+def iso_moment(text: str) -> datetime.datetime | None:
+    """MISP ``first_seen``/``last_seen`` (ISO 8601, any offset or none) in UTC; else ``None``."""
+    if not text:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
 from misp_attack_pack.attack.catalogue import Catalogue
 from misp_attack_pack.attack.resolve import TechniqueMention
+from misp_attack_pack.events.coerce import calendar_date, utc_moment
 from misp_attack_pack.events.model import Event
 from misp_attack_pack.exports.indicators import single_line
 
@@ -112,14 +112,10 @@ def dates(event: Event) -> dict[str, str]:
 
 
 def _iso_date(text: str) -> str:
-    try:
-        return datetime.date.fromisoformat(text.strip()[:10]).isoformat()
-    except ValueError:
-        return ""
+    day = calendar_date(text)
+    return day.isoformat() if day else ""
 
 
 def _timestamp_date(timestamp: int) -> str:
-    if timestamp <= 0:
-        return ""
-    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
-    return moment.date().isoformat()
+    moment = utc_moment(timestamp)
+    return moment.date().isoformat() if moment else ""

@@ -12,7 +12,6 @@ with their cyber-observable objects.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import logging
 import re
@@ -22,6 +21,7 @@ import orjson
 
 from misp_attack_pack.attack.catalogue import Catalogue
 from misp_attack_pack.attack.resolve import EventTechniques, TechniqueMention, resolve_event
+from misp_attack_pack.events.coerce import calendar_date, iso_moment, utc_moment
 from misp_attack_pack.events.model import Attribute, Event, MispObject, Tag
 from misp_attack_pack.exports.base import ExportOptions, ExportResult, tlp_level
 from misp_attack_pack.exports.indicators import IndicatorError, single_line
@@ -477,30 +477,19 @@ def _labels(tags: tuple[Tag, ...]) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _stamp(timestamp: int) -> str:
-    if timestamp <= 0:
-        return ""
-    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    moment = utc_moment(timestamp)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z") if moment else ""
 
 
 def _date_stamp(text: str) -> str:
-    try:
-        day = datetime.date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return ""
-    return f"{day.isoformat()}T00:00:00.000Z"
+    day = calendar_date(text)
+    return f"{day.isoformat()}T00:00:00.000Z" if day else ""
 
 
 @functools.lru_cache(maxsize=4096)
 def _iso_stamp(text: str) -> str:
     """MISP ``first_seen`` / ``last_seen`` (ISO 8601, any offset) as a STIX UTC timestamp."""
-    if not text:
+    moment = iso_moment(text)
+    if moment is None:
         return ""
-    try:
-        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    moment = moment.astimezone(datetime.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

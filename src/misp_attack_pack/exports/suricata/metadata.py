@@ -9,11 +9,11 @@ then only its name is written.
 
 from __future__ import annotations
 
-import datetime
 import functools
 
 from misp_attack_pack.attack.catalogue import Catalogue
 from misp_attack_pack.attack.resolve import TechniqueMention
+from misp_attack_pack.events.coerce import calendar_date, utc_moment
 from misp_attack_pack.events.model import Attribute, Event, Tag
 from misp_attack_pack.exports.base import attribute_tlp, tlp_level
 from misp_attack_pack.exports.suricata.content import (
@@ -138,14 +138,10 @@ def _dates(date: str, timestamp: int) -> list[str]:
 
 
 def _date(text: str) -> str:
-    try:
-        return datetime.date.fromisoformat(text.strip()[:10]).strftime("%Y_%m_%d")
-    except ValueError:
-        return ""
+    day = calendar_date(text)
+    return day.strftime("%Y_%m_%d") if day else ""
 
 
 def _timestamp_date(timestamp: int) -> str:
-    if timestamp <= 0:
-        return ""
-    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
-    return moment.strftime("%Y_%m_%d")
+    moment = utc_moment(timestamp)
+    return moment.strftime("%Y_%m_%d") if moment else ""
