@@ -50,10 +50,13 @@ def calendar_date(text: str) -> datetime.date | None:
 
 
 def utc_moment(timestamp: int) -> datetime.datetime | None:
-    """A MISP epoch ``timestamp`` in UTC; ``None`` for zero or negative values."""
+    """A MISP epoch ``timestamp`` in UTC; ``None`` for values no calendar can hold."""
     if timestamp <= 0:
         return None
-    return datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    try:
+        return datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def iso_moment(text: str) -> datetime.datetime | None:

@@ -307,7 +307,8 @@ def _galaxies(raw: Any) -> tuple[GalaxyCluster, ...]:
         if not isinstance(galaxy, dict):
             continue
         galaxy_type = to_text(galaxy.get("type"))
-        for cluster in galaxy.get("GalaxyCluster") or ():
+        members = galaxy.get("GalaxyCluster")
+        for cluster in members if isinstance(members, list) else ():
             if isinstance(cluster, dict):
                 clusters.append(_cluster(cluster, galaxy_type))
     return tuple(clusters)
