@@ -575,3 +575,14 @@ print(json.dumps({
     "findings": sum(" findings for " in attribute["comment"] for attribute in created),
 }))
 """
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(module_server):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]\n"
+        for n in range(9))
+
+    answer = convert(module_server, bomb)
+
+    assert answer == {"error": "attribute.value: YAML aliases are not accepted in Sigma rules "
+                               "(alias at line 2)"}

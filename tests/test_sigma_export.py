@@ -296,3 +296,26 @@ def test_digit_only_values_avoid_the_number_as_string_finding(catalogue):
 
     assert rule["detection"]["selection_useragent"] == {"c-useragent|re": "^20112211$"}
     assert _validation_problems(text, catalogue) == []
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join([f'*{chr(97 + level)}'] * 9)}]\n"
+    for level in range(9))
+
+
+def test_yaml_alias_bomb_in_a_sigma_attribute_is_refused_without_expanding(catalogue):
+    event = _event([_attribute("sigma", ALIAS_BOMB, "bomb"),
+                    _attribute("domain", "good.example.com", "good")])
+
+    result = export_sigma(load_events(event), catalogue)
+
+    assert [f.message for f in result.findings] == [
+        "sigma skipped: YAML aliases are not accepted in Sigma rules (alias at line 2)"]
+    assert "good.example.com" in result.content.decode()
+
+
+def test_validation_refuses_aliases_too(catalogue):
+    from sigma.exceptions import SigmaError
+
+    with pytest.raises(SigmaError, match="YAML aliases are not accepted"):
+        validate_sigma_text(ALIAS_BOMB, catalogue)

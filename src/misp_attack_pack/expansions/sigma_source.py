@@ -17,6 +17,7 @@ from typing import Any, Iterator
 import yaml
 
 from misp_attack_pack.expansions.contract import ExpansionError
+from misp_attack_pack.sigma_runtime.yaml_guard import yaml_problem
 
 LOG = logging.getLogger(__name__)
 
@@ -89,6 +90,9 @@ def parse_sigma(text: str) -> SigmaSource:
 
 
 def _read_yaml(text: str) -> tuple[list[Any], list[Any]]:
+    problem = yaml_problem(text)
+    if problem:
+        raise ExpansionError(VALUE_FIELD, problem)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
         documents = list(yaml.load_all(text, Loader=_Loader))

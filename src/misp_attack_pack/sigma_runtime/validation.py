@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from misp_attack_pack.attack.catalogue import Catalogue
 from misp_attack_pack.sigma_runtime.offline import configure_offline
+from misp_attack_pack.sigma_runtime.yaml_guard import yaml_problem
 
 LOG = logging.getLogger(__name__)
 
@@ -46,8 +47,12 @@ def validate_sigma_text(text: str, catalogue: Catalogue,
     plugin identifiers, e.g. ``sigmahq_title_length``) to leave out.
     """
     from sigma.collection import SigmaCollection
+    from sigma.exceptions import SigmaError
     from sigma.validation import SigmaValidator
 
+    problem = yaml_problem(text)
+    if problem:
+        raise SigmaError(problem)
     with_sigmahq_data = configure_offline(catalogue)
     collection = SigmaCollection.from_yaml(text)
     validators = {

@@ -24,6 +24,7 @@ from misp_attack_pack.exports.sigma.detection import RuleDraft
 from misp_attack_pack.exports.sigma.logsources import LOG_SOURCES
 from misp_attack_pack.exports.sigma.render import render_documents
 from misp_attack_pack.findings import Finding
+from misp_attack_pack.sigma_runtime.yaml_guard import yaml_problem
 
 LOG = logging.getLogger(__name__)
 
@@ -95,6 +96,10 @@ def _passthrough_rules(event: Event, collection: Collection, techniques: EventTe
     """``sigma`` attributes, kept as written, with the event's ATT&CK and TLP tags merged in."""
     rules = []
     for attribute in collection.sigma_attributes:
+        problem = yaml_problem(attribute.value)
+        if problem:
+            findings.append(_skip(attribute, problem))
+            continue
         try:
             documents = [doc for doc in yaml.load_all(attribute.value, Loader=_Loader) if doc]
         except yaml.YAMLError as error:
