@@ -118,3 +118,9 @@ def test_unreadable_source_names_the_file(tmp_path):
 
     with pytest.raises(CatalogueSourceError, match="attack.json: neither a STIX bundle"):
         catalogue_from_file(bad)
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/nonexistent/attack.json", "/tmp"])
+def test_only_regular_files_are_read_as_attack_sources(path):
+    with pytest.raises(CatalogueSourceError, match="not a regular file"):
+        catalogue_from_file(path)

@@ -163,3 +163,25 @@ def test_published_trailing_comma_file_is_rejected_with_its_position():
 
     assert caught.value.field == "body"
     assert "trailing comma" in caught.value.reason
+
+
+def test_lone_surrogates_become_replacement_characters_not_a_lost_event():
+    raw = (b'{"Event": {"uuid": "e1a3c5d7-0000-4000-8000-000000000003", "info": "x\\ud800y",'
+           b' "Attribute": [{"uuid": "a", "type": "domain", "value": "bad\\udc00.example",'
+           b' "to_ids": true}, {"uuid": "b", "type": "domain", "value": "good.example",'
+           b' "to_ids": true}]}}')
+
+    event = load_event(raw)
+
+    assert event.info == "x\ufffdy"
+    assert [a.value for a in event.attributes] == ["bad\ufffd.example", "good.example"]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("7", 7), ("-3", -3), (True, 1), (2.9, 2), ("1" * 30, 4), (10**30, 4),
+    (float("inf"), 4), (float("nan"), 4), ("١٢", 4), ("", 4), (None, 4), ([1], 4),
+])
+def test_numbers_outside_64_bits_or_not_numbers_fall_back_to_the_default(raw, expected):
+    from misp_attack_pack.events.coerce import to_int
+
+    assert to_int(raw, 4) == expected

@@ -56,3 +56,16 @@ def test_every_export_and_the_validators_survive(catalogue, body):
         assert result.exported > 0, export_format.name
     report = validate_event(body)
     assert report.summary["attributes"] > 0
+
+
+def test_a_nul_inside_an_address_is_a_finding_not_a_crash():
+    attribute = {"uuid": "a-nul", "type": "ip-dst|port", "category": "Network activity",
+                 "value": "203.0.113.5\x00|443", "to_ids": True,
+                 "Tag": [{"name": "tlp:green"}, {"name": "confidence:level=\"high\""},
+                         {"name": "attack-pattern:T1071"}]}
+    body = {"Event": {"uuid": "e1a3c5d7-0000-4000-8000-0000000000ff", "info": "nul",
+                      "Attribute": [attribute]}}
+
+    report = validate_event(body)
+
+    assert [f.rule_id for f in report.errors if f.uuid == "a-nul"] == ["value.invalid-ip"]

@@ -184,3 +184,14 @@ def test_the_raw_body_entry_point_answers_like_the_dict_one(example_event):
         "error": "attack_publish_gate: empty request; expected module, data and params"}
     assert publish_gate.handler(b"{not json")["error"].startswith(
         "attack_publish_gate: body: not valid JSON")
+
+
+@pytest.mark.parametrize("url", ["file:///etc", "ftp://127.0.0.1/", "/etc/passwd"])
+def test_only_http_service_urls_are_contacted(module_server, example_event, url):
+    request = workflow_request(publishable_event(example_event), service_url=url)
+
+    answer = module_server.query(request)
+
+    assert answer["error"] == (
+        f"attack_publish_gate: publish blocked because the validation service {url} is "
+        "unusable: service_url must be an http:// or https:// URL (fail_closed=1)")

@@ -359,7 +359,7 @@ def _span(text: str) -> tuple[int, int, int] | None:
         host_bits = 32 - int(length or 32)
         try:
             number = int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
-        except OSError:
+        except (OSError, ValueError):
             return None
         if host_bits < 0:
             return None

@@ -31,6 +31,8 @@ from misp_attack_pack.attack.catalogue import (
 LOG = logging.getLogger(__name__)
 
 CATALOGUE_ENV = "MISP_ATTACK_PACK_CATALOGUE"
+# The official enterprise bundle is about 45 MiB; ATT&CK grows slowly.
+MAX_SOURCE_BYTES = 256 << 20
 _LOOKUP_PATTERNS = "attack-patterns-lookup-v18.1.json"
 _LOOKUP_RELATIONSHIPS = "relationships-lookup-v18.1.json"
 _DEPRECATED_TEXT = re.compile(r"\b(?:is|has been) deprecated\b", re.IGNORECASE)
@@ -83,9 +85,19 @@ def embedded_catalogue() -> Catalogue:
 
 
 def catalogue_from_file(path: str | os.PathLike) -> Catalogue:
-    """Read an ATT&CK STIX bundle (2.0 or 2.1) or a MISP galaxy cluster file."""
+    """Read an ATT&CK STIX bundle (2.0 or 2.1) or a MISP galaxy cluster file.
+
+    The path can come from a module request, and misp-modules has no authentication, so only
+    a regular file of bounded size is read (``/dev/zero`` would never end).
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise CatalogueSourceError(f"{path}: cannot read ATT&CK data (not a regular file)")
+    if source.stat().st_size > MAX_SOURCE_BYTES:
+        raise CatalogueSourceError(f"{path}: cannot read ATT&CK data (over "
+                                   f"{MAX_SOURCE_BYTES >> 20} MiB)")
     try:
-        document = orjson.loads(Path(path).read_bytes())
+        document = orjson.loads(source.read_bytes())
     except (OSError, orjson.JSONDecodeError) as error:
         raise CatalogueSourceError(f"{path}: cannot read ATT&CK data ({error})") from None
 

@@ -7,6 +7,9 @@ from typing import Any
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
+# MISP stores numbers in 64-bit columns; anything wider is a broken or hostile value.
+_INT64 = 1 << 63
+
 
 def to_bool(value: Any) -> bool:
     """``True``, ``1``, ``"1"`` and ``"true"`` are true; everything else is false."""
@@ -20,18 +23,21 @@ def to_bool(value: Any) -> bool:
 
 
 def to_int(value: Any, default: int) -> int:
-    """An integer from an int or a numeric string; ``default`` for anything else."""
+    """A 64-bit integer from an int or a numeric string; ``default`` for anything else."""
     if isinstance(value, bool):
         return int(value)
+    number = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, float) and value == value and abs(value) < _INT64:
+        number = int(value)
+    elif isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit():
-            return int(text)
-    return default
+        if text.lstrip("-").isascii() and text.lstrip("-").isdigit() and len(text) <= 20:
+            number = int(text)
+    if number is None or not -_INT64 <= number < _INT64:
+        return default
+    return number
 
 
 def to_text(value: Any) -> str:

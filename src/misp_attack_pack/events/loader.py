@@ -12,7 +12,9 @@ no event at all raises :class:`EventFormatError`.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any, Iterable
 
 import orjson
@@ -33,6 +35,7 @@ from misp_attack_pack.findings import Finding, Severity
 LOG = logging.getLogger(__name__)
 
 MAX_VALUE_LENGTH = 1 << 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _EVENT_KEYS = ("info", "Attribute", "Object", "uuid")
 
 
@@ -41,11 +44,31 @@ class EventFormatError(FieldError):
 
 
 def parse_json(raw: bytes | str) -> Any:
-    """Decode JSON with a message that says where it broke."""
+    """Decode JSON with a message that says where it broke.
+
+    orjson refuses escaped lone surrogates (``"\\ud800"``), which the JSON grammar allows and
+    some MISP exports contain; such a document is read by the standard library instead and
+    each lone surrogate becomes U+FFFD, so one odd character does not cost the whole event.
+    """
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise EventFormatError("body", f"not valid JSON ({error})") from None
+        if "surrogate" not in str(error):
+            raise EventFormatError("body", f"not valid JSON ({error})") from None
+        LOG.warning("input holds lone UTF-16 surrogates; they are replaced by U+FFFD")
+        return _without_surrogates(json.loads(raw))
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        if not _SURROGATE.search(value):
+            return value
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def load_events(raw: bytes | str | dict | list) -> list[Event]:

@@ -174,6 +174,8 @@ def gate_policy(policy_path: str = "") -> Policy:
 
 def _validate_remotely(data: Any, service_url: str, params: Mapping[str, str],
                        step: str) -> dict[str, Any]:
+    if urllib.parse.urlsplit(service_url).scheme.lower() not in ("http", "https"):
+        raise ServiceUnavailable("service_url must be an http:// or https:// URL")
     url = f"{service_url.rstrip('/')}/validate?{urllib.parse.urlencode({'step': step})}"
     request = urllib.request.Request(url, data=orjson.dumps(data), method="POST", headers={
         "Content-Type": "application/json", "X-API-Key": params.get("api_key", "")})

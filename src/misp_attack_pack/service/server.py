@@ -56,12 +56,18 @@ def run_server(host: str, port: int, workers: int, config: str | None) -> int:
     return 0
 
 
+WORKER_THREADS = 4
+
+
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     bind_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return {
         "bind": f"{bind_host}:{port}",
         "workers": max(1, workers),
-        "worker_class": "sync",
+        # Threads per worker, so one slow client holds a thread and not a whole worker; a
+        # reverse proxy in front is still the answer to many slow clients.
+        "worker_class": "gthread",
+        "threads": WORKER_THREADS,
         "timeout": REQUEST_TIMEOUT_SECONDS,
         "graceful_timeout": 10,
         "keepalive": 5,
