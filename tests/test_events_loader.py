@@ -185,3 +185,18 @@ def test_numbers_outside_64_bits_or_not_numbers_fall_back_to_the_default(raw, ex
     from misp_attack_pack.events.coerce import to_int
 
     assert to_int(raw, 4) == expected
+
+
+def test_a_repeated_uuid_gets_a_derived_one_so_no_indicator_collapses():
+    attributes = [dict(ATTRIBUTE), {**ATTRIBUTE, "value": "second.example.com"}]
+
+    event = load_event({"Event": _event(Attribute=attributes)})
+    again = load_event({"Event": _event(Attribute=attributes)})
+
+    first, second = event.attributes
+    assert first.uuid == ATTRIBUTE["uuid"]
+    assert second.uuid != first.uuid and second.uuid == again.attributes[1].uuid
+    assert [(f.rule_id, f.pointer, f.uuid) for f in event.load_findings] == [
+        ("attribute.duplicate-uuid", "/Event/Attribute/1", ATTRIBUTE["uuid"])]
+    assert event.load_findings[0].message == (
+        f"uuid already used by an earlier attribute; exported as {second.uuid}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from typing import Any, Iterable
 
 import orjson
@@ -35,6 +36,7 @@ from misp_attack_pack.findings import Finding, Severity
 LOG = logging.getLogger(__name__)
 
 MAX_VALUE_LENGTH = 1 << 20
+_DUPLICATE_NAMESPACE = uuid.UUID("3b9e4f1a-7c2d-5e8f-a1b0-6d4c2e9f8a7b")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _EVENT_KEYS = ("info", "Attribute", "Object", "uuid")
 
@@ -151,10 +153,33 @@ def _build_event(body: dict, pointer: str) -> Event:
 
     event.attributes = _attributes(body.get("Attribute"), f"{pointer}/Attribute", "", findings)
     event.objects = _objects(body.get("Object"), f"{pointer}/Object", findings)
+    _separate_duplicate_uuids(event, findings)
     event.load_findings = findings
     if findings:
         LOG.info("event %s: %d elements could not be read", event.uuid, len(findings))
     return event
+
+
+def _separate_duplicate_uuids(event: Event, findings: list[Finding]) -> None:
+    """Give a repeated attribute uuid's later holders a uuid of their own, and report it.
+
+    Exports key rules, sids and STIX ids on the attribute uuid, so two attributes sharing one
+    would collapse into one indicator. The replacement is a UUIDv5 of the event uuid and the
+    attribute's position, so a re-export of the same input gives the same uuid.
+    """
+    seen: set[str] = set()
+    for attribute in event.all_attributes():
+        if not attribute.uuid:
+            continue
+        if attribute.uuid in seen:
+            replacement = str(uuid.uuid5(_DUPLICATE_NAMESPACE,
+                                         f"{event.uuid}:{attribute.pointer}"))
+            findings.append(_finding(
+                "attribute.duplicate-uuid",
+                f"uuid already used by an earlier attribute; exported as {replacement}",
+                attribute.pointer, attribute.uuid))
+            attribute.uuid = replacement
+        seen.add(attribute.uuid)
 
 
 def _attributes(raw: Any, pointer: str, object_uuid: str, findings: list[Finding]) -> list:
@@ -183,14 +208,14 @@ def _attribute(raw: Any, pointer: str, object_uuid: str, findings: list[Finding]
     if to_bool(raw.get("deleted")):
         return None
 
-    uuid = to_text(raw.get("uuid"))
+    attribute_uuid = to_text(raw.get("uuid"))
     problem = _attribute_problem(raw)
     if problem:
-        findings.append(_finding(f"attribute.{problem[0]}", problem[1], pointer, uuid))
+        findings.append(_finding(f"attribute.{problem[0]}", problem[1], pointer, attribute_uuid))
         return None
 
     return Attribute(
-        uuid=uuid,
+        uuid=attribute_uuid,
         type=raw["type"].strip(),
         category=to_text(raw.get("category")),
         value=_attribute_value(raw["value"]),
@@ -255,14 +280,15 @@ def _object(raw: Any, pointer: str, findings: list[Finding]) -> MispObject | Non
     if to_bool(raw.get("deleted")):
         return None
 
-    uuid = to_text(raw.get("uuid"))
+    own_uuid = to_text(raw.get("uuid"))
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
-        findings.append(_finding("object.name", "object has no template name", pointer, uuid))
+        findings.append(_finding("object.name", "object has no template name", pointer,
+                                 own_uuid))
         return None
 
     misp_object = MispObject(
-        uuid=uuid,
+        uuid=own_uuid,
         name=name.strip(),
         pointer=pointer,
         meta_category=to_text(raw.get("meta-category") or raw.get("meta_category")),
@@ -274,8 +300,8 @@ def _object(raw: Any, pointer: str, findings: list[Finding]) -> MispObject | Non
         references=_references(raw.get("ObjectReference")),
         tags=_tags(raw, ("Tag",)),
     )
-    misp_object.attributes = _attributes(raw.get("Attribute"), f"{pointer}/Attribute", uuid,
-                                         findings)
+    misp_object.attributes = _attributes(raw.get("Attribute"), f"{pointer}/Attribute",
+                                         own_uuid, findings)
     return misp_object
 
 
@@ -365,8 +391,8 @@ def _organisation(raw: Any) -> Organisation:
     return Organisation(name=to_text(raw.get("name")), uuid=to_text(raw.get("uuid")))
 
 
-def _finding(rule_id: str, message: str, pointer: str, uuid: str = "") -> Finding:
-    return Finding(rule_id=rule_id, message=message, pointer=pointer, uuid=uuid,
+def _finding(rule_id: str, message: str, pointer: str, element_uuid: str = "") -> Finding:
+    return Finding(rule_id=rule_id, message=message, pointer=pointer, uuid=element_uuid,
                    severity=Severity.WARNING)
 
 
