@@ -319,3 +319,17 @@ def test_validation_refuses_aliases_too(catalogue):
 
     with pytest.raises(SigmaError, match="YAML aliases are not accepted"):
         validate_sigma_text(ALIAS_BOMB, catalogue)
+
+
+def test_long_event_info_is_shortened_at_a_word_and_the_same_for_every_rule(catalogue):
+    event = _event([_attribute("domain", "evil.example.com", "a-1"),
+                    _attribute("ip-dst", "203.0.113.5", "a-2")])
+    event["Event"]["info"] = "Campaign " + " ".join(["infrastructure"] * 12)
+
+    titles = [rule["title"] for rule in _rules(event, catalogue)]
+
+    assert titles == [
+        "Campaign Infrastructure Infrastructure Infrastructure... - Indicators in Network "
+        "Connections",
+        "Campaign Infrastructure Infrastructure Infrastructure... - Indicators in DNS Queries",
+    ]

@@ -23,6 +23,8 @@ TLP_SIGMA_TAGS = {
 }
 
 TITLE_LIMIT = 110
+# Room for " - Indicators in <log source>", the longest being "network connections".
+_SUFFIX_RESERVE = 40
 
 # Words English titles keep in lower case; SigmaHQ's title style asks for capitals elsewhere.
 _SMALL_WORDS = frozenset(
@@ -35,9 +37,28 @@ def rule_id(event: Event, group: str) -> str:
 
 
 def title(event: Event, seen_in: str) -> str:
-    suffix = f" - Indicators in {seen_in}"
-    info = single_line(event.info or f"MISP event {event.uuid}", TITLE_LIMIT - len(suffix))
-    return title_case(f"{info}{suffix}")
+    """``<event info> - Indicators in <log source>``, within SigmaHQ's title length.
+
+    The info is shortened the same way for every log source, at a word boundary, so the rules
+    of one event share one recognisable prefix.
+    """
+    info = single_line(event.info or f"MISP event {event.uuid}", 1000)
+    limit = TITLE_LIMIT - _SUFFIX_RESERVE
+    shortened = title_case(_shortened(info, limit))
+    if len(info) > limit:
+        shortened += "..."
+    return f"{shortened}{title_case(f' - Indicators in {seen_in}')}"
+
+
+def _shortened(text: str, limit: int) -> str:
+    """``text`` cut to leave room for "...", at a word boundary when one is near the end."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 3]
+    boundary = cut.rfind(" ")
+    if boundary > limit // 2:
+        cut = cut[:boundary]
+    return cut.rstrip(" ,;:-")
 
 
 def title_case(text: str) -> str:
