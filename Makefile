@@ -38,4 +38,4 @@ suricata:
 	bash scripts/install-suricata.sh
 
 clean:
-	rm -rf $(VENV) out .cache .pytest_cache
+	rm -rf $(VENV) out .cache .pytest_cache .benchmarks $(SIGMAHQ_DATA)
