@@ -375,3 +375,42 @@ def test_snort_flavour_conditions_fire_on_the_same_wire_bytes(tmp_path, catalogu
                    minimal_config)
 
     assert fired == expected_alerts(result.content, SNORT_EXPECTED)
+
+
+def hostile_event() -> dict:
+    """Values a contributor to a shared event could write to break or silence the sensors."""
+    def attribute(number: int, kind: str, value: str, timestamp: str = "1700000000") -> dict:
+        return {"uuid": f"5f3c1a2b-0000-4000-8000-{number:012d}", "type": kind, "value": value,
+                "category": "Network activity", "to_ids": True, "timestamp": timestamp}
+
+    alert = 'alert ip any any -> any any (msg:"seen"; sid:1;)'
+    attributes = [
+        attribute(1, "suricata", alert + '\npass ip any any -> any any (msg:"off"; sid:2;)'),
+        attribute(2, "suricata", 'pass ip any any -> any any (msg:"off"; sid:2;)'),
+        attribute(3, "suricata", alert + ' alert ip any any -> any any (msg:"b"; sid:3;)'),
+        attribute(4, "suricata", 'alert ip any any -> any any (msg:"a"; sid:4;))'),
+        attribute(5, "suricata", 'alert ip any any -> any any (msg:"a;b"; sid:5;)'),
+        attribute(6, "suricata", f'alert ip any any -> any any (pcre:"/{"a" * 8200}/"; sid:6;)'),
+        attribute(7, "user-agent", "U" * 9000),
+        attribute(8, "uri", "/" + "p" * 9000),
+        attribute(9, "email-subject", "S" * 9000),
+        attribute(10, "user-agent", "V" * 3000),
+        attribute(11, "ip-dst", "203.0.113.5", timestamp="99999999999999999"),
+        attribute(12, "suricata", alert),
+    ]
+    return {"Event": {"uuid": EVENT_UUID, "info": "Hostile values", "threat_level_id": "2",
+                      "date": "2024-05-01", "timestamp": "1714550400", "Attribute": attributes}}
+
+
+def test_hostile_values_are_skipped_and_the_rest_loads_without_warnings(tmp_path, catalogue,
+                                                                        minimal_config):
+    options = ExportOptions.from_config({"keep_warninglisted": "1"})
+    result = export_suricata(load_events(hostile_event()), catalogue, options)
+    rules = tmp_path / "hostile.rules"
+    rules.write_bytes(result.content)
+    lines = rule_lines(result.content)
+
+    assert check_rules(rules, tmp_path / "check", minimal_config) == []
+    assert all(line.startswith("alert ") for line in lines)
+    assert "rev:4294967294;" in result.content.decode()
+    assert result.exported == 3 and result.skipped == 9

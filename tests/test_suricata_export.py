@@ -16,6 +16,7 @@ from misp_attack_pack.exports.base import ExportOptions
 from misp_attack_pack.exports.suricata import export_suricata
 from misp_attack_pack.exports.suricata import content as suricata_content
 from misp_attack_pack.exports.suricata import sids
+from misp_attack_pack.exports.suricata.export import MAX_RULE_BYTES
 from misp_attack_pack.exports.suricata.passthrough import RuleTextError, parse
 from misp_attack_pack.exports.suricata.warninglists import build_index
 
@@ -371,25 +372,108 @@ def test_identical_rules_are_written_once(catalogue):
 
 
 def test_passthrough_rules_get_our_sid_rev_and_metadata(catalogue):
-    written = ('alert udp any any -> any 53 (msg:"NF - C2 \\"x\\"; y"; content:"|03|www|00|"; '
+    written = ('alert udp any any -> any 53 (msg:"NF - C2 \\"x\\"\\; y"; content:"|03|www|00|"; '
                'metadata:06072016, former_category MALWARE; priority:1; sid:888016101; rev:1;)'
-               '\r\n\r\n# a comment\r\nalert tcp any any -> any 80 (content:"a"; sid:5;)')
-    (first, second) = rules_of(export(event(attribute("1", "snort", written)), catalogue))
+               '\r\n\r\n# a comment\r\n')
+    (rule,) = rules_of(export(event(attribute("1", "snort", written)), catalogue))
 
-    assert first.startswith('alert udp any any -> any 53 (msg:"NF - C2 \\"x\\"; y"; '
-                            'content:"|03|www|00|"; priority:1; sid:')
-    assert "sid:888016101" not in first and "rev:1;" not in first
-    assert "rev:1700000000; metadata:former_category MALWARE, misp_event_uuid" in first
-    assert "06072016" not in first
-    assert second.startswith('alert tcp any any -> any 80 (msg:"MISP Test event - snort rule"; '
-                             'content:"a"; sid:')
+    assert rule.startswith('alert udp any any -> any 53 (msg:"NF - C2 \\"x\\"\\; y"; '
+                           'content:"|03|www|00|"; priority:1; sid:')
+    assert "sid:888016101" not in rule and "rev:1;" not in rule
+    assert "rev:1700000000; metadata:former_category MALWARE, misp_event_uuid" in rule
+    assert "06072016" not in rule
+
+
+def test_passthrough_without_msg_gets_the_event_message(catalogue):
+    written = 'alert tcp any any -> any 80 (content:"a"; sid:5;)'
+    (rule,) = rules_of(export(event(attribute("1", "suricata", written)), catalogue))
+
+    assert rule.startswith('alert tcp any any -> any 80 (msg:"MISP Test event - suricata rule"; '
+                           'content:"a"; sid:')
 
 
 def test_passthrough_text_that_is_no_rule_is_reported():
     with pytest.raises(RuleTextError, match="not 'ACTION PROTOCOL"):
         parse("just some text")
-    with pytest.raises(RuleTextError, match="quoted option value is not closed"):
-        parse('alert ip any any -> any any (msg:"open; sid:1;)')
+    with pytest.raises(RuleTextError, match="option msg: a quoted option value is not closed"):
+        parse('alert ip any any -> any any (msg:"open\\; sid:1;)')
+
+
+ALERT = 'alert ip any any -> any any (msg:"seen"; sid:1;)'
+
+
+@pytest.mark.parametrize("value, reason", [
+    (ALERT + "\npass ip any any -> any any (msg:\"off\"; sid:2;)", "holds 2 rules, not one"),
+    (ALERT + "\nalert ip any any -> any any (msg:\"b\"; sid:2;)", "holds 2 rules, not one"),
+    ("pass ip any any -> any any (msg:\"off\"; sid:2;)",
+     "action 'pass' is not exported, only alert rules are"),
+    ("drop tcp any any -> any 80 (msg:\"x\"; sid:2;)",
+     "action 'drop' is not exported, only alert rules are"),
+    ("reject tcp any any -> any 80 (msg:\"x\"; sid:2;)",
+     "action 'reject' is not exported, only alert rules are"),
+    ('alert ip any any -> any any (msg:"a"; sid:1;) pass ip any any -> any any (msg:"b"; sid:2;)',
+     "option ') pass ip any any -> any any (msg:\"b\"' is not 'key' or 'key:value'"),
+    ('alert ip any any -> any any (msg:"a"; sid:1;))', "the last option is not ended by ';'"),
+    ('alert ip any any -> any any (msg:"a"; content:"b"); sid:1;)',
+     "option content: ')' outside quotes; the rule must end at its only closing ')'"),
+    ('alert ip any any -> any any (msg:"a;b"; sid:1;)',
+     "option msg: a quoted option value is not closed"),
+    ('alert ip any any -> any any) (msg:"a"; sid:1;)', "rule header 'ip any any -> any any)'"),
+])
+def test_passthrough_value_that_is_not_exactly_one_alert_rule_is_skipped(catalogue, value,
+                                                                        reason):
+    result = export(event(attribute("1", "suricata", value),
+                          attribute("2", "ip-dst", "203.0.113.5")), catalogue)
+
+    skipped = [line for line in header_of(result) if "skipped-indicator" in line]
+    assert len(skipped) == 1
+    assert skipped[0].startswith("# [suricata.skipped-indicator] "
+                                 "7d1e2f30-0000-4000-8000-000000000001 /Event/Attribute/0: "
+                                 f"suricata skipped: {reason}")
+    assert [rule.split(" ")[1] for rule in rules_of(result)] == ["ip"]
+    assert result.exported == 1 and result.skipped == 1
+
+
+def test_passthrough_rule_longer_than_the_cap_is_skipped(catalogue):
+    value = f'alert ip any any -> any any (msg:"long"; pcre:"/{"a" * 8200}/"; sid:1;)'
+    result = export(event(attribute("1", "suricata", value)), catalogue)
+
+    assert rules_of(result) == []
+    assert any(line.startswith("# [suricata.skipped-indicator] "
+                               "7d1e2f30-0000-4000-8000-000000000001 /Event/Attribute/0: "
+                               "suricata skipped: the rule would be ")
+               and line.endswith(f"bytes, more than the {MAX_RULE_BYTES} Suricata is sure to "
+                                 "load") for line in header_of(result))
+
+
+@pytest.mark.parametrize("kind", ["user-agent", "uri", "email-subject"])
+def test_generated_rule_longer_than_the_cap_is_skipped_and_the_rest_exports(catalogue, kind):
+    result = export(event(attribute("1", kind, "A" * 9000),
+                          attribute("2", kind, "B" * 3000)), catalogue)
+
+    rules = rules_of(result)
+    assert rules and all("B" * 3000 in rule for rule in rules)
+    assert all(len(rule.encode()) <= MAX_RULE_BYTES for rule in rules)
+    assert any(line.startswith("# [suricata.skipped-indicator] "
+                               "7d1e2f30-0000-4000-8000-000000000001 /Event/Attribute/0: "
+                               f"{kind} skipped: the rule would be ")
+               for line in header_of(result))
+    assert result.exported == 1
+
+
+def test_rev_is_clamped_to_the_largest_value_suricata_accepts(catalogue):
+    result = export(event(attribute("1", "ip-dst", "203.0.113.5",
+                                    timestamp="99999999999999999")), catalogue)
+
+    assert "rev:4294967294;" in rules_of(result)[0]
+    assert sids.revision(99999999999999999) == 4294967294
+    assert sids.revision(0) == 1
+
+
+def test_sid_range_cannot_reach_the_sid_suricata_rejects():
+    with pytest.raises(sids.SidRangeError):
+        sids.SidRange.parse("1000-4294967295")
+    assert sids.SidRange.parse("1000-4294967294").last == 4294967294
 
 
 def test_snort_flavour_writes_wire_format_conditions(catalogue):

@@ -40,6 +40,12 @@ LOG = logging.getLogger(__name__)
 
 _CLASSTYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
+# Measured with Suricata 7.0.10 ``-T``: a content longer than 4000 bytes fails to compile
+# (spm-hs "Unable to compile") and a rule line of 8192 characters or more is cut off ("no
+# terminating ';'"). Either error fails the whole file. A content never holds more bytes than
+# the UTF-8 of its rule, so a rule of at most 3900 bytes is clear of both limits.
+MAX_RULE_BYTES = 3900
+
 
 @dataclass(frozen=True, slots=True)
 class SuricataSettings:
@@ -85,6 +91,7 @@ class _PendingRule:
 
     key: str
     write: Callable[[int], str]
+    attributes: tuple[Attribute, ...]
 
 
 @dataclass(slots=True)
@@ -115,6 +122,8 @@ def export_suricata(events: Iterable[Event], catalogue: Catalogue,
         LOG.info("event %s: %d rules, %d values on warninglists", event.uuid, len(event_rules),
                  len(collection.warninglisted))
 
+    summary.indicators -= {finding.uuid for finding in findings
+                           if finding.rule_id == SKIPPED_RULE_ID}
     lines = _numbered(pending, settings, findings)
     content = _header(summary, settings, len(lines), findings) + "".join(f"{line}\n"
                                                                            for line in lines)
@@ -146,8 +155,22 @@ def _draft_rules(event: Event, collection: Collection, techniques: EventTechniqu
         details = _details(event, draft, techniques, attack, settings)
         rev = sids.revision(draft.timestamp)
         for rule in rendered:
-            rules.append(_PendingRule(rule.key, _draft_writer(rule, details, rev)))
+            pending = _PendingRule(rule.key, _draft_writer(rule, details, rev),
+                                   draft.attributes)
+            if _fits(pending, findings):
+                rules.append(pending)
     return rules
+
+
+def _fits(rule: _PendingRule, findings: list[Finding]) -> bool:
+    """Whether the rule, with the widest sid, stays under ``MAX_RULE_BYTES``; else a finding."""
+    size = len(rule.write(sids.MAX_SID).encode("utf-8"))
+    if size <= MAX_RULE_BYTES:
+        return True
+    findings.extend(skipped(attribute, f"the rule would be {size} bytes, more than the "
+                                       f"{MAX_RULE_BYTES} Suricata is sure to load")
+                    for attribute in rule.attributes)
+    return False
 
 
 def _details(event: Event, draft: RuleDraft, techniques: EventTechniques,
@@ -207,29 +230,29 @@ def _passthrough_rules(event: Event, collection: Collection, techniques: EventTe
     rules = []
     for attribute in collection.passthrough:
         texts = passthrough.rules_in(attribute.value)
-        if not texts:
-            findings.append(skipped(attribute, "holds no rule"))
-        for index, text in enumerate(texts):
-            try:
-                written = passthrough.parse(text)
-            except passthrough.RuleTextError as error:
-                findings.append(skipped(attribute, f"rule {index + 1}: {error}"))
-                continue
-            rules.append(_passthrough_rule(event, attribute, index, written, techniques,
-                                           attack))
+        if len(texts) != 1:
+            findings.append(skipped(attribute, f"holds {len(texts)} rules, not one"
+                                    if texts else "holds no rule"))
+            continue
+        try:
+            written = passthrough.parse(texts[0])
+        except passthrough.RuleTextError as error:
+            findings.append(skipped(attribute, str(error)))
+            continue
+        pending = _passthrough_rule(event, attribute, written, techniques, attack)
+        if _fits(pending, findings):
+            rules.append(pending)
     return rules
 
 
-def _passthrough_rule(event: Event, attribute: Attribute, index: int,
-                      written: passthrough.WrittenRule, techniques: EventTechniques,
-                      attack: _AttackEntries) -> _PendingRule:
+def _passthrough_rule(event: Event, attribute: Attribute, written: passthrough.WrittenRule,
+                      techniques: EventTechniques, attack: _AttackEntries) -> _PendingRule:
     entries = metadata.metadata(event, (attribute,), attribute.object_uuid,
                                 attack(list(techniques.for_attribute(attribute))))
     message = metadata.rule_message(event, f"{attribute.type} rule")
     rev = sids.revision(attribute.timestamp)
-    key = rule_key(attribute) if index == 0 else f"{rule_key(attribute)}/{index}"
-    return _PendingRule(key, lambda sid: passthrough.render(
-        written, sid, rev, entries, message))
+    return _PendingRule(rule_key(attribute), lambda sid: passthrough.render(
+        written, sid, rev, entries, message), (attribute,))
 
 
 def _numbered(pending: list[_PendingRule], settings: SuricataSettings,

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from typing import Iterable
 
 DEFAULT_RANGE = (1_000_000, 1_999_999)  # the range Snort and Suricata leave for local rules
-MAX_SID = 2**32 - 1
+# Suricata 7.0.10 rejects sid and rev 4294967295 ("value too high, max 4294967295"), although
+# the message names it as the maximum; 4294967294 loads.
+MAX_SID = 2**32 - 2
+MAX_REV = 2**32 - 2
 
 
 class SidRangeError(ValueError):
-    """The configured ``sid_range`` is not ``FIRST-LAST`` within 1 to 4294967295."""
+    """The configured ``sid_range`` is not ``FIRST-LAST`` within 1 to 4294967294."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,4 +73,4 @@ def _candidate(key: str, attempt: int, sid_range: SidRange) -> int:
 
 def revision(timestamp: int) -> int:
     """``rev`` is the attribute's last change in epoch seconds: it grows with every edit."""
-    return max(1, min(timestamp, MAX_SID))
+    return max(1, min(timestamp, MAX_REV))
