@@ -33,15 +33,11 @@ class RuleDraft:
 
     logsource: LogSource
     values: dict[str, dict] = field(default_factory=dict)
-    attribute_uuids: list[str] = field(default_factory=list)
     techniques: dict[str, TechniqueMention] = field(default_factory=dict)
     tlp_levels: set[str] = field(default_factory=set)
 
     def add(self, bucket: str, value, attribute: Attribute) -> None:
         self.values.setdefault(bucket, {})[value] = None
-        uuids = self.attribute_uuids
-        if attribute.uuid and (not uuids or uuids[-1] != attribute.uuid):
-            uuids.append(attribute.uuid)
 
     def add_techniques(self, mentions: tuple[TechniqueMention, ...]) -> None:
         for mention in mentions:
