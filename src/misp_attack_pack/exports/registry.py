@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -25,22 +26,13 @@ class ExportFormat:
     config_options: tuple[str, ...] = ()
 
 
-def _sigma(events: Iterable[Event], catalogue: Catalogue, options: ExportOptions):
-    from misp_attack_pack.exports.sigma import export_sigma
+def _lazy(module: str, function: str) -> Renderer:
+    """A renderer that imports its export on first use, so listing formats stays cheap."""
 
-    return export_sigma(events, catalogue, options)
+    def render(events: Iterable[Event], catalogue: Catalogue, options: ExportOptions):
+        return getattr(importlib.import_module(module), function)(events, catalogue, options)
 
-
-def _suricata(events: Iterable[Event], catalogue: Catalogue, options: ExportOptions):
-    from misp_attack_pack.exports.suricata import export_suricata
-
-    return export_suricata(events, catalogue, options)
-
-
-def _stix21(events: Iterable[Event], catalogue: Catalogue, options: ExportOptions):
-    from misp_attack_pack.exports.stix21 import export_stix21
-
-    return export_stix21(events, catalogue, options)
+    return render
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -50,7 +42,7 @@ FORMATS: dict[str, ExportFormat] = {
         description="Sigma rules per log source, tagged with the event's ATT&CK and TLP",
         response_type="application/yaml",
         file_extension="yml",
-        render=_sigma,
+        render=_lazy("misp_attack_pack.exports.sigma", "export_sigma"),
     ),
     "suricata": ExportFormat(
         name="suricata",
@@ -58,7 +50,7 @@ FORMATS: dict[str, ExportFormat] = {
         description="Suricata 7 rules with ATT&CK metadata, stable sids and exact host matching",
         response_type="text/plain",
         file_extension="rules",
-        render=_suricata,
+        render=_lazy("misp_attack_pack.exports.suricata", "export_suricata"),
         config_options=("flavour", "sid_range", "keep_warninglisted", "classtype"),
     ),
     "stix21": ExportFormat(
@@ -67,7 +59,7 @@ FORMATS: dict[str, ExportFormat] = {
         description="STIX 2.1 bundle with indicators linked to ATT&CK attack patterns and TLP",
         response_type="application/json",
         file_extension="json",
-        render=_stix21,
+        render=_lazy("misp_attack_pack.exports.stix21", "export_stix21"),
         config_options=("include_observables",),
     ),
 }
