@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from misp_attack_pack.errors import FieldError
 from misp_attack_pack.service.auth import ROLE_PERMISSIONS, ApiKey, KeyConfigError, check_hash
-from misp_attack_pack.validators.policy import Policy, default_policy, load_policy
+from misp_attack_pack.validators.policy import (
+    Policy,
+    default_policy,
+    load_policy,
+    read_yaml_file,
+)
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_MAX_JSON_DEPTH = 64
@@ -40,13 +43,7 @@ class ServiceConfig:
 
     @classmethod
     def from_file(cls, path: str | Path) -> ServiceConfig:
-        try:
-            document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ConfigError("file", f"cannot read {path}: {error.strerror or error}") from None
-        except yaml.YAMLError as error:
-            raise ConfigError("file", f"{path} is not valid YAML ({error})") from None
-        return cls.from_mapping(document or {})
+        return cls.from_mapping(read_yaml_file(path, ConfigError) or {})
 
     @classmethod
     def from_mapping(cls, document: Mapping[str, Any]) -> ServiceConfig:

@@ -99,13 +99,17 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """The default policy, overridden by the YAML file at ``path`` when one is given."""
     if path is None:
         return default_policy()
+    return policy_from_mapping(read_yaml_file(path, PolicyError) or {})
+
+
+def read_yaml_file(path: str | Path, error: type[FieldError]) -> Any:
+    """A YAML file's content; an unreadable or malformed file raises ``error`` on ``file``."""
     try:
-        override = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise PolicyError("file", f"cannot read {path}: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise PolicyError("file", f"{path} is not valid YAML ({error})") from None
-    return policy_from_mapping(override or {})
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as problem:
+        raise error("file", f"cannot read {path}: {problem.strerror or problem}") from None
+    except yaml.YAMLError as problem:
+        raise error("file", f"{path} is not valid YAML ({problem})") from None
 
 
 @functools.lru_cache(maxsize=1)
